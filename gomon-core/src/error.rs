@@ -88,7 +88,9 @@ pub enum InvalidMonitor {
     #[error("the interval must be between 1s and 24h, not {0:?}")]
     Interval(Duration),
     /// The timeout is zero or not shorter than the interval.
-    #[error("the timeout ({timeout:?}) must be above zero and shorter than the interval ({interval:?})")]
+    #[error(
+        "the timeout ({timeout:?}) must be above zero and shorter than the interval ({interval:?})"
+    )]
     Timeout {
         /// The requested timeout.
         timeout: Duration,

@@ -19,6 +19,8 @@ pub mod clock;
 pub mod conformance;
 mod error;
 pub mod model;
+pub mod policy;
+pub mod prober;
 pub mod store;
 
 pub use clock::{Clock, SystemClock, TokioClock};
@@ -27,4 +29,5 @@ pub use model::{
     Alert, AlertCursor, AlertId, CallStats, Monitor, MonitorId, MonitorSpec, NewUser, ProbeError,
     ProbeOutcome, ProbeResult, TimeRange, User, UserId,
 };
+pub use policy::{AlertChange, AlertPolicy};
 pub use store::Store;

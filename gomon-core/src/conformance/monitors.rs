@@ -31,7 +31,10 @@ pub async fn monitors_round_trip(store: &dyn Store) {
     let m = spec.build_with(MonitorId::new(), at(0)).expect("valid");
     store.create_monitor(&m).await.expect("create");
     assert_eq!(store.monitor(m.id()).await.expect("by id"), m);
-    assert_eq!(store.monitor_by_name(owner, "api").await.expect("by name"), m);
+    assert_eq!(
+        store.monitor_by_name(owner, "api").await.expect("by name"),
+        m
+    );
 }
 
 /// Every single-monitor method reports `NotFound` for an unknown monitor.
@@ -39,7 +42,10 @@ pub async fn unknown_monitors_are_not_found(store: &dyn Store) {
     let owner = UserId::new();
     let ghost = monitor(owner, "ghost");
     assert_not_found(store.monitor(ghost.id()).await, "monitor");
-    assert_not_found(store.monitor_by_name(owner, "ghost").await, "monitor_by_name");
+    assert_not_found(
+        store.monitor_by_name(owner, "ghost").await,
+        "monitor_by_name",
+    );
     assert_not_found(store.update_monitor(&ghost).await, "update_monitor");
     assert_not_found(store.delete_monitor(ghost.id()).await, "delete_monitor");
     assert!(store.all_monitors().await.expect("all").is_empty());
@@ -51,28 +57,49 @@ pub async fn monitor_names_are_unique_per_owner(store: &dyn Store) {
     let (alice, bob) = (UserId::new(), UserId::new());
     let first = monitor(alice, "api");
     store.create_monitor(&first).await.expect("create");
-    assert_conflict(store.create_monitor(&monitor(alice, "api")).await, "same owner, same name");
+    assert_conflict(
+        store.create_monitor(&monitor(alice, "api")).await,
+        "same owner, same name",
+    );
     assert_conflict(store.create_monitor(&first).await, "same id");
     let same_id_other_name = monitor(alice, "web")
         .to_spec()
         .build_with(first.id(), at(0))
         .expect("valid");
-    assert_conflict(store.create_monitor(&same_id_other_name).await, "same id, new name");
+    assert_conflict(
+        store.create_monitor(&same_id_other_name).await,
+        "same id, new name",
+    );
     store
         .create_monitor(&monitor(bob, "api"))
         .await
         .expect("another owner may use the name");
-    assert_eq!(store.monitor_by_name(alice, "api").await.expect("find"), first);
+    assert_eq!(
+        store.monitor_by_name(alice, "api").await.expect("find"),
+        first
+    );
     assert_eq!(store.count_monitors(alice).await.expect("count"), 1);
-    assert_not_found(store.monitor_by_name(alice, "web").await, "refused create stored nothing");
+    assert_not_found(
+        store.monitor_by_name(alice, "web").await,
+        "refused create stored nothing",
+    );
 }
 
 /// One owner never sees another's monitors through owner-scoped methods.
 pub async fn owners_see_only_their_monitors(store: &dyn Store) {
     let (alice, bob) = (UserId::new(), UserId::new());
-    store.create_monitor(&monitor(alice, "secret")).await.expect("create");
-    store.create_monitor(&monitor(bob, "mine")).await.expect("create");
-    assert_not_found(store.monitor_by_name(bob, "secret").await, "bob looks up alice's");
+    store
+        .create_monitor(&monitor(alice, "secret"))
+        .await
+        .expect("create");
+    store
+        .create_monitor(&monitor(bob, "mine"))
+        .await
+        .expect("create");
+    assert_not_found(
+        store.monitor_by_name(bob, "secret").await,
+        "bob looks up alice's",
+    );
     let bobs = store.list_monitors(bob, None, 100).await.expect("list");
     assert_eq!(bobs.iter().map(|m| m.name()).collect::<Vec<_>>(), ["mine"]);
     assert_eq!(store.count_monitors(bob).await.expect("count"), 1);
@@ -83,20 +110,42 @@ pub async fn owners_see_only_their_monitors(store: &dyn Store) {
 pub async fn monitor_lists_are_ordered_and_paginated(store: &dyn Store) {
     let owner = UserId::new();
     for name in ["delta", "alpha", "echo", "charlie", "bravo"] {
-        store.create_monitor(&monitor(owner, name)).await.expect("create");
+        store
+            .create_monitor(&monitor(owner, name))
+            .await
+            .expect("create");
     }
-    let names = |ms: Vec<crate::Monitor>| ms.iter().map(|m| m.name().to_owned()).collect::<Vec<_>>();
+    let names =
+        |ms: Vec<crate::Monitor>| ms.iter().map(|m| m.name().to_owned()).collect::<Vec<_>>();
     let page1 = store.list_monitors(owner, None, 2).await.expect("page 1");
     assert_eq!(names(page1), ["alpha", "bravo"]);
-    let page2 = store.list_monitors(owner, Some("bravo"), 2).await.expect("page 2");
+    let page2 = store
+        .list_monitors(owner, Some("bravo"), 2)
+        .await
+        .expect("page 2");
     assert_eq!(names(page2), ["charlie", "delta"]);
-    let page3 = store.list_monitors(owner, Some("delta"), 2).await.expect("page 3");
+    let page3 = store
+        .list_monitors(owner, Some("delta"), 2)
+        .await
+        .expect("page 3");
     assert_eq!(names(page3), ["echo"]);
-    let after_end = store.list_monitors(owner, Some("echo"), 2).await.expect("past the end");
+    let after_end = store
+        .list_monitors(owner, Some("echo"), 2)
+        .await
+        .expect("past the end");
     assert!(after_end.is_empty());
-    let between = store.list_monitors(owner, Some("b"), 1).await.expect("absent cursor");
+    let between = store
+        .list_monitors(owner, Some("b"), 1)
+        .await
+        .expect("absent cursor");
     assert_eq!(names(between), ["bravo"]);
-    assert!(store.list_monitors(owner, None, 0).await.expect("limit 0").is_empty());
+    assert!(
+        store
+            .list_monitors(owner, None, 0)
+            .await
+            .expect("limit 0")
+            .is_empty()
+    );
     assert_eq!(store.count_monitors(owner).await.expect("count"), 5);
 }
 
@@ -133,16 +182,29 @@ pub async fn monitors_update_and_rename(store: &dyn Store) {
 
     let clash = changed.updated(web.to_spec()).expect("valid");
     assert_conflict(store.update_monitor(&clash).await, "rename onto web");
-    assert_eq!(store.monitor(api.id()).await.expect("get"), changed, "unchanged");
+    assert_eq!(
+        store.monitor(api.id()).await.expect("get"),
+        changed,
+        "unchanged"
+    );
 
     let mut renamed_spec = changed.to_spec();
     renamed_spec.name = "api-v2".into();
     let renamed = changed.updated(renamed_spec).expect("valid");
     store.update_monitor(&renamed).await.expect("rename");
     assert_not_found(store.monitor_by_name(owner, "api").await, "old name");
-    assert_eq!(store.monitor_by_name(owner, "api-v2").await.expect("new name"), renamed);
+    assert_eq!(
+        store
+            .monitor_by_name(owner, "api-v2")
+            .await
+            .expect("new name"),
+        renamed
+    );
     // The freed name can be taken again.
-    store.create_monitor(&monitor(owner, "api")).await.expect("reuse name");
+    store
+        .create_monitor(&monitor(owner, "api"))
+        .await
+        .expect("reuse name");
 }
 
 /// Deleting a monitor removes its results and alerts, and only its own.
@@ -169,15 +231,37 @@ pub async fn deleting_a_monitor_deletes_its_results_and_alerts(store: &dyn Store
     assert_not_found(store.monitor(doomed.id()).await, "deleted monitor");
     let range = TimeRange::new(at(0), at(10));
     assert_not_found(store.stats(doomed.id(), range).await, "stats of deleted");
-    assert!(store.list_alerts(doomed.id(), None, 10).await.expect("alerts").is_empty());
+    assert!(
+        store
+            .list_alerts(doomed.id(), None, 10)
+            .await
+            .expect("alerts")
+            .is_empty()
+    );
     let open = store.open_alerts().await.expect("open alerts");
-    assert_eq!(open.iter().map(|a| a.monitor).collect::<Vec<_>>(), [kept.id()]);
+    assert_eq!(
+        open.iter().map(|a| a.monitor).collect::<Vec<_>>(),
+        [kept.id()]
+    );
     let failures = store.failures_since(at(0)).await.expect("failures");
-    assert_eq!(failures.iter().map(|r| r.monitor).collect::<Vec<_>>(), [kept.id()]);
-    assert_eq!(store.stats(kept.id(), range).await.expect("stats").failures, 1);
+    assert_eq!(
+        failures.iter().map(|r| r.monitor).collect::<Vec<_>>(),
+        [kept.id()]
+    );
+    assert_eq!(
+        store.stats(kept.id(), range).await.expect("stats").failures,
+        1
+    );
 
     // The name is free again, and the new monitor starts with no history.
     let reborn = monitor(owner, "doomed");
     store.create_monitor(&reborn).await.expect("recreate");
-    assert_eq!(store.stats(reborn.id(), range).await.expect("stats").total(), 0);
+    assert_eq!(
+        store
+            .stats(reborn.id(), range)
+            .await
+            .expect("stats")
+            .total(),
+        0
+    );
 }

@@ -43,7 +43,10 @@ pub async fn stats_count_by_the_failure_rule(store: &dyn Store) {
         })
         .collect();
     store.record_results(&batch).await.expect("record");
-    let stats = store.stats(id, TimeRange::new(at(0), at(100))).await.expect("stats");
+    let stats = store
+        .stats(id, TimeRange::new(at(0), at(100)))
+        .await
+        .expect("stats");
     assert_eq!((stats.successes, stats.failures), (5, 8), "{stats:?}");
     let expected_latency: Duration = batch.iter().map(|r| r.latency).sum();
     assert_eq!(stats.total_latency, expected_latency);
@@ -66,11 +69,20 @@ pub async fn stats_windows_include_start_and_exclude_end(store: &dyn Store) {
         result(other, start, ok),
     ];
     store.record_results(&batch).await.expect("record");
-    let stats = store.stats(id, TimeRange::new(start, end)).await.expect("stats");
+    let stats = store
+        .stats(id, TimeRange::new(start, end))
+        .await
+        .expect("stats");
     assert_eq!((stats.successes, stats.failures), (2, 1), "{stats:?}");
-    let empty = store.stats(id, TimeRange::new(start, start)).await.expect("empty range");
+    let empty = store
+        .stats(id, TimeRange::new(start, start))
+        .await
+        .expect("empty range");
     assert_eq!(empty.total(), 0);
-    let before = store.stats(id, TimeRange::new(at(0), start)).await.expect("before");
+    let before = store
+        .stats(id, TimeRange::new(at(0), start))
+        .await
+        .expect("before");
     assert_eq!(before.total(), 1);
 }
 
@@ -87,14 +99,29 @@ pub async fn stats_of_an_unknown_monitor_are_not_found(store: &dyn Store) {
 pub async fn recording_is_idempotent(store: &dyn Store) {
     let id = new_monitor(store, "retry").await;
     let batch: Vec<_> = (0..10)
-        .map(|i| result(id, at(i), ProbeOutcome::Status(if i < 3 { 502 } else { 200 })))
+        .map(|i| {
+            result(
+                id,
+                at(i),
+                ProbeOutcome::Status(if i < 3 { 502 } else { 200 }),
+            )
+        })
         .collect();
     store.record_results(&batch).await.expect("first");
     store.record_results(&batch).await.expect("retry");
-    store.record_results(&batch[5..]).await.expect("partial retry");
-    let stats = store.stats(id, TimeRange::new(at(0), at(10))).await.expect("stats");
+    store
+        .record_results(&batch[5..])
+        .await
+        .expect("partial retry");
+    let stats = store
+        .stats(id, TimeRange::new(at(0), at(10)))
+        .await
+        .expect("stats");
     assert_eq!((stats.successes, stats.failures), (7, 3));
-    assert_eq!(store.failures_since(at(0)).await.expect("failures").len(), 3);
+    assert_eq!(
+        store.failures_since(at(0)).await.expect("failures").len(),
+        3
+    );
 }
 
 /// Results whose monitor is gone are dropped; the rest of the batch is stored.
@@ -109,10 +136,16 @@ pub async fn results_of_deleted_monitors_are_discarded(store: &dyn Store) {
         result(kept, at(2), ProbeOutcome::Status(500)),
     ];
     store.record_results(&batch).await.expect("record");
-    let stats = store.stats(kept, TimeRange::new(at(0), at(10))).await.expect("stats");
+    let stats = store
+        .stats(kept, TimeRange::new(at(0), at(10)))
+        .await
+        .expect("stats");
     assert_eq!((stats.successes, stats.failures), (1, 1));
     let failures = store.failures_since(at(0)).await.expect("failures");
-    assert_eq!(failures.iter().map(|r| r.monitor).collect::<Vec<_>>(), [kept]);
+    assert_eq!(
+        failures.iter().map(|r| r.monitor).collect::<Vec<_>>(),
+        [kept]
+    );
 }
 
 /// An empty batch is a no-op, not an error.
@@ -149,7 +182,10 @@ pub async fn a_batch_of_100_000_results_is_stored_exactly(store: &dyn Store) {
             .expect("stats");
         assert_eq!(stats.failures, expected_failures);
         assert_eq!(stats.successes, PER_MONITOR as u64 - expected_failures);
-        assert_eq!(stats.total_latency, Duration::from_millis(2 * PER_MONITOR as u64));
+        assert_eq!(
+            stats.total_latency,
+            Duration::from_millis(2 * PER_MONITOR as u64)
+        );
     }
 }
 

@@ -18,9 +18,15 @@ pub async fn users_are_created_and_found(store: &dyn Store) {
     let found = store.user_by_name("alice").await.expect("find");
     assert_eq!(found, alice);
     assert_eq!(found.password_hash, new_user("alice").password_hash);
-    let err = store.user_by_name("bob").await.expect_err("bob does not exist");
+    let err = store
+        .user_by_name("bob")
+        .await
+        .expect_err("bob does not exist");
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
-    let err = store.user_by_name("ALICE").await.expect_err("names are exact");
+    let err = store
+        .user_by_name("ALICE")
+        .await
+        .expect_err("names are exact");
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
 }
 

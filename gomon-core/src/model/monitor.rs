@@ -265,36 +265,88 @@ mod tests {
 
     #[test]
     fn names_are_checked() {
-        let err = |name: &str| MonitorSpec { name: name.into(), ..spec() }.build().unwrap_err();
+        let err = |name: &str| {
+            MonitorSpec {
+                name: name.into(),
+                ..spec()
+            }
+            .build()
+            .unwrap_err()
+        };
         assert_eq!(err(""), InvalidMonitor::EmptyName);
-        assert_eq!(err(&"a".repeat(65)), InvalidMonitor::NameTooLong { max: 64 });
+        assert_eq!(
+            err(&"a".repeat(65)),
+            InvalidMonitor::NameTooLong { max: 64 }
+        );
         assert_eq!(err("has space"), InvalidMonitor::NameCharacters);
         assert_eq!(err("ünï"), InvalidMonitor::NameCharacters);
-        assert!(MonitorSpec { name: "a".repeat(64), ..spec() }.build().is_ok());
-        assert!(MonitorSpec { name: "A-b_c.9".into(), ..spec() }.build().is_ok());
+        assert!(
+            MonitorSpec {
+                name: "a".repeat(64),
+                ..spec()
+            }
+            .build()
+            .is_ok()
+        );
+        assert!(
+            MonitorSpec {
+                name: "A-b_c.9".into(),
+                ..spec()
+            }
+            .build()
+            .is_ok()
+        );
     }
 
     #[test]
     fn urls_are_checked() {
-        let err = |url: &str| MonitorSpec { url: url.into(), ..spec() }.build().unwrap_err();
+        let err = |url: &str| {
+            MonitorSpec {
+                url: url.into(),
+                ..spec()
+            }
+            .build()
+            .unwrap_err()
+        };
         assert!(matches!(err("not a url"), InvalidMonitor::UrlSyntax(_)));
-        assert_eq!(err("ftp://example.com/"), InvalidMonitor::UrlScheme("ftp".into()));
-        assert_eq!(err("file:///etc/passwd"), InvalidMonitor::UrlScheme("file".into()));
-        assert!(matches!(err("http://"), InvalidMonitor::UrlSyntax(_) | InvalidMonitor::UrlHost));
+        assert_eq!(
+            err("ftp://example.com/"),
+            InvalidMonitor::UrlScheme("ftp".into())
+        );
+        assert_eq!(
+            err("file:///etc/passwd"),
+            InvalidMonitor::UrlScheme("file".into())
+        );
+        assert!(matches!(
+            err("http://"),
+            InvalidMonitor::UrlSyntax(_) | InvalidMonitor::UrlHost
+        ));
         let long = format!("http://example.com/{}", "a".repeat(2048));
         assert_eq!(err(&long), InvalidMonitor::UrlTooLong { max: 2048 });
-        assert!(MonitorSpec { url: "http://127.0.0.1:8080/x?y=1".into(), ..spec() }.build().is_ok());
+        assert!(
+            MonitorSpec {
+                url: "http://127.0.0.1:8080/x?y=1".into(),
+                ..spec()
+            }
+            .build()
+            .is_ok()
+        );
     }
 
     #[test]
     fn interval_and_timeout_are_checked() {
         let s = spec();
         assert_eq!(
-            s.clone().with_interval(Duration::from_millis(999)).build().unwrap_err(),
+            s.clone()
+                .with_interval(Duration::from_millis(999))
+                .build()
+                .unwrap_err(),
             InvalidMonitor::Interval(Duration::from_millis(999))
         );
         assert!(matches!(
-            s.clone().with_interval(MAX_INTERVAL + Duration::from_secs(1)).build(),
+            s.clone()
+                .with_interval(MAX_INTERVAL + Duration::from_secs(1))
+                .build(),
             Err(InvalidMonitor::Interval(_))
         ));
         assert!(matches!(
@@ -328,19 +380,27 @@ mod tests {
         );
         let message = err.to_string();
         assert!(message.contains("can never be exceeded"), "{message}");
-        assert!(message.contains("largest threshold that can fire is 4"), "{message}");
+        assert!(
+            message.contains("largest threshold that can fire is 4"),
+            "{message}"
+        );
         // A window shorter than the interval holds no probe at all: nothing can fire.
         let err = MonitorSpec::new("a", "http://h/", 0)
             .with_window(Duration::from_secs(30))
             .build()
             .unwrap_err();
-        assert!(matches!(err, InvalidMonitor::Unreachable { max_probes: 0, .. }));
+        assert!(matches!(
+            err,
+            InvalidMonitor::Unreachable { max_probes: 0, .. }
+        ));
     }
 
     #[test]
     fn updating_keeps_identity() {
         let m = spec().build().expect("valid");
-        let changed = m.updated(m.to_spec().with_interval(Duration::from_secs(30))).expect("valid");
+        let changed = m
+            .updated(m.to_spec().with_interval(Duration::from_secs(30)))
+            .expect("valid");
         assert_eq!(changed.id(), m.id());
         assert_eq!(changed.created_at(), m.created_at());
         assert_eq!(changed.interval(), Duration::from_secs(30));

@@ -25,7 +25,9 @@ impl TimeRange {
     pub fn last(length: Duration, now: DateTime<Utc>) -> Self {
         let length = TimeDelta::from_std(length).unwrap_or(TimeDelta::MAX);
         Self {
-            start: now.checked_sub_signed(length).unwrap_or(DateTime::<Utc>::MIN_UTC),
+            start: now
+                .checked_sub_signed(length)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
             end: now,
         }
     }
