@@ -18,16 +18,26 @@ pub mod clock;
 #[cfg(feature = "test-util")]
 pub mod conformance;
 mod error;
+pub mod events;
+mod gomon;
+pub mod metrics;
 pub mod model;
 pub mod policy;
 pub mod prober;
+pub mod recorder;
+mod scheduler;
 pub mod store;
 
 pub use clock::{Clock, SystemClock, TokioClock};
 pub use error::{Error, InvalidMonitor, Result};
+pub use events::Event;
+pub use gomon::{Gomon, GomonBuilder};
+pub use metrics::MetricsSnapshot;
 pub use model::{
     Alert, AlertCursor, AlertId, CallStats, Monitor, MonitorId, MonitorSpec, NewUser, ProbeError,
     ProbeOutcome, ProbeResult, TimeRange, User, UserId,
 };
 pub use policy::{AlertChange, AlertPolicy};
+pub use prober::{ConnectionMode, Probe, Prober, ProberConfig};
+pub use recorder::RecorderConfig;
 pub use store::Store;

@@ -26,7 +26,7 @@ async fn target() -> (String, Arc<AtomicUsize>) {
         .route("/ok", get(|| async { "fine" }))
         .route("/missing", get(|| async { StatusCode::NOT_FOUND }))
         .route("/down", get(|| async { StatusCode::SERVICE_UNAVAILABLE }))
-        .route("/hang", get(|| std::future::pending::<&'static str>()))
+        .route("/hang", get(std::future::pending::<&'static str>))
         .route("/to-down", get(|| async { Redirect::temporary("/down") }))
         .route("/to-ok", get(|| async { Redirect::temporary("/ok") }))
         .route("/loop", get(|| async { Redirect::temporary("/loop") }))

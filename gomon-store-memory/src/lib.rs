@@ -320,9 +320,7 @@ impl Store for MemoryStore {
             )));
         }
         let key = (alert.opened_at, alert.id);
-        let at = entry
-            .alerts
-            .partition_point(|a| (a.opened_at, a.id) < key);
+        let at = entry.alerts.partition_point(|a| (a.opened_at, a.id) < key);
         entry.alerts.insert(at, alert.clone());
         Ok(())
     }
@@ -352,14 +350,25 @@ impl Store for MemoryStore {
                 .partition_point(|a| (a.opened_at, a.id) < (c.opened_at, c.id)),
             None => entry.alerts.len(),
         };
-        Ok(entry.alerts[..end].iter().rev().take(limit).cloned().collect())
+        Ok(entry.alerts[..end]
+            .iter()
+            .rev()
+            .take(limit)
+            .cloned()
+            .collect())
     }
 
     async fn open_alerts(&self) -> Result<Vec<Alert>> {
         Ok(self
             .monitors
             .iter()
-            .flat_map(|e| e.alerts.iter().filter(|a| a.is_open()).cloned().collect::<Vec<_>>())
+            .flat_map(|e| {
+                e.alerts
+                    .iter()
+                    .filter(|a| a.is_open())
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
             .collect())
     }
 }

@@ -42,7 +42,7 @@ pub async fn alerts_open_list_and_resolve(store: &dyn Store) {
     };
     assert_eq!(
         store.list_alerts(id, None, 10).await.expect("list"),
-        [resolved.clone()]
+        std::slice::from_ref(&resolved)
     );
     assert!(store.open_alerts().await.expect("open alerts").is_empty());
 
