@@ -292,8 +292,9 @@ mod tests {
         assert_eq!(next_deadline(t, s, t + s / 2), (t + s, 0));
         // Exactly on the next grid point: it is due now, not missed.
         assert_eq!(next_deadline(t, s, t + s), (t + s, 0));
-        assert_eq!(next_deadline(t, s, t + s * 2), (t + 2 * s, 0));
-        assert_eq!(next_deadline(t, s, t + s * 2 + s / 10), (t + 3 * s, 1));
+        // t + s passed unprobed; t + 2s is due now.
+        assert_eq!(next_deadline(t, s, t + s * 2), (t + 2 * s, 1));
+        assert_eq!(next_deadline(t, s, t + s * 2 + s / 10), (t + 3 * s, 2));
         assert_eq!(next_deadline(t, s, t + s * 3 + s / 2), (t + 4 * s, 3));
     }
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+mod flaky_store;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,6 +13,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use gomon_core::{Clock, Monitor, MonitorId, Probe, ProbeOutcome, ProbeResult, TokioClock};
 use tokio::time::Instant;
+
+#[allow(unused_imports)] // not every test file uses it
+pub use flaky_store::FlakyStore;
 
 /// 2026-01-01T00:00:00Z, where every test clock starts.
 pub fn start() -> DateTime<Utc> {

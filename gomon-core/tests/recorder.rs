@@ -1,0 +1,170 @@
+//! The recorder under paused time: store outages, backpressure, and restarts
+//! that must neither lose nor duplicate an alert.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gomon_core::{
+    Event, Gomon, MonitorSpec, ProbeOutcome, ProbeResult, RecorderConfig, Store, TimeRange, UserId,
+};
+use gomon_store_memory::MemoryStore;
+use support::{FakeProbe, FlakyStore};
+use tokio::sync::broadcast;
+use tokio::time::sleep;
+use tokio_util::sync::CancellationToken;
+
+fn spec(name: &str, threshold: u32) -> MonitorSpec {
+    MonitorSpec::new(name, format!("http://127.0.0.1:9/{name}"), threshold)
+        .with_interval(Duration::from_secs(1))
+        .with_timeout(Duration::from_millis(500))
+        .with_window(Duration::from_secs(5))
+}
+
+fn everything() -> TimeRange {
+    TimeRange::new(
+        support::start(),
+        support::start() + chrono::TimeDelta::days(1),
+    )
+}
+
+async fn next_event(events: &mut broadcast::Receiver<Event>) -> Event {
+    tokio::time::timeout(Duration::from_secs(600), events.recv())
+        .await
+        .expect("an event within 10 minutes of paused time")
+        .expect("event stream open")
+}
+
+#[tokio::test(start_paused = true)]
+async fn results_survive_a_store_outage_through_backpressure() {
+    let store = FlakyStore::new();
+    let probe = FakeProbe::ok(support::clock());
+    let gomon = Gomon::builder(store.clone())
+        .clock(support::clock())
+        .probe(probe.clone())
+        .recorder_config(RecorderConfig {
+            queue_capacity: 16,
+            batch_size: 8,
+            ..RecorderConfig::default()
+        })
+        .spawn(CancellationToken::new())
+        .await
+        .expect("spawn");
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        ids.push(
+            gomon
+                .add(spec(&format!("m{i}"), 2))
+                .await
+                .expect("add")
+                .id(),
+        );
+    }
+    sleep(Duration::from_secs(3)).await;
+    store.set_down(true);
+    sleep(Duration::from_secs(30)).await;
+    let during = gomon.metrics();
+    store.set_down(false);
+    sleep(Duration::from_secs(10)).await;
+    let metrics = gomon.metrics();
+    gomon.shutdown().await.expect("shutdown");
+
+    assert!(during.store_retries > 0, "{during:?}");
+    // Without backpressure 10 monitors would have started ~330 probes by now.
+    assert!(
+        during.probes_started < 100,
+        "a full queue held the scheduler back: {during:?}"
+    );
+    assert!(metrics.deadlines_missed > 0, "{metrics:?}");
+    assert_eq!(metrics.results_dropped, 0);
+    let mut stored = 0;
+    for id in ids {
+        stored += store.stats(id, everything()).await.expect("stats").total();
+    }
+    assert_eq!(
+        stored as usize,
+        probe.total(),
+        "every probe's result was stored"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_restart_neither_loses_nor_duplicates_an_alert() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+
+    // First run: the target is down, an alert opens.
+    let down = FakeProbe::new(support::clock(), Duration::from_millis(5), |_, _| {
+        ProbeOutcome::Status(503)
+    });
+    let first = Gomon::builder(store.clone())
+        .clock(support::clock())
+        .probe(down)
+        .spawn(CancellationToken::new())
+        .await
+        .expect("spawn");
+    let mut events = first.subscribe();
+    let monitor = first.add(spec("api", 1)).await.expect("add");
+    let Event::AlertOpened { alert: opened, .. } = next_event(&mut events).await else {
+        panic!("expected an opened alert");
+    };
+    first.shutdown().await.expect("shutdown");
+
+    // Second run: still down for three probes, then up.
+    let recovering = FakeProbe::new(support::clock(), Duration::from_millis(5), |_, n| {
+        ProbeOutcome::Status(if n < 3 { 503 } else { 200 })
+    });
+    let second = Gomon::builder(store.clone())
+        .clock(support::clock())
+        .probe(recovering)
+        .spawn(CancellationToken::new())
+        .await
+        .expect("spawn");
+    let mut events = second.subscribe();
+    match next_event(&mut events).await {
+        Event::AlertResolved { alert, .. } => assert_eq!(alert.id, opened.id),
+        other => panic!("expected the first alert to resolve, got {other:?}"),
+    }
+    second.shutdown().await.expect("shutdown");
+
+    let alerts = store
+        .list_alerts(monitor.id(), None, 10)
+        .await
+        .expect("list");
+    assert_eq!(alerts.len(), 1, "one incident, one alert: {alerts:?}");
+    assert!(!alerts[0].is_open());
+}
+
+#[tokio::test(start_paused = true)]
+async fn failures_stored_before_a_crash_open_their_alert_on_start() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let clock = support::clock();
+    let monitor = spec("api", 1)
+        .with_owner(UserId::LOCAL)
+        .build()
+        .expect("valid");
+    store.create_monitor(&monitor).await.expect("create");
+    // Two failures in the window were stored, but the process died before
+    // writing the alert they caused.
+    let now = clock.now();
+    let failure = |seconds_ago: i64| ProbeResult {
+        monitor: monitor.id(),
+        started_at: now - chrono::TimeDelta::seconds(seconds_ago),
+        latency: Duration::from_millis(3),
+        outcome: ProbeOutcome::Status(500),
+    };
+    let failures = [failure(2), failure(1)];
+    store.record_results(&failures).await.expect("record");
+
+    let gomon = Gomon::builder(store.clone())
+        .clock(clock)
+        .probe(FakeProbe::ok(support::clock()))
+        .spawn(CancellationToken::new())
+        .await
+        .expect("spawn");
+    sleep(Duration::from_millis(10)).await;
+    let open = store.open_alerts().await.expect("open alerts");
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0].opened_at, failures[1].started_at);
+    gomon.shutdown().await.expect("shutdown");
+}
