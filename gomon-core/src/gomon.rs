@@ -2,7 +2,7 @@
 //! recorder as tokio tasks and is how monitors are added, changed and removed.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
@@ -105,7 +105,7 @@ impl GomonBuilder {
             events,
             metrics,
             cancel,
-            tasks: vec![scheduler_task, recorder_task],
+            tasks: Arc::new(Mutex::new(vec![scheduler_task, recorder_task])),
         };
         for monitor in monitors {
             gomon.schedule(monitor).await?;
@@ -157,15 +157,18 @@ async fn rebuild_alert_state(
     Ok((policies, pending))
 }
 
-/// A running monitoring loop. Dropping it leaves the loop running until its
-/// cancellation token fires; [`shutdown`](Self::shutdown) stops it cleanly.
+/// A running monitoring loop. Clones share the same loop. Dropping every clone
+/// leaves the loop running until its cancellation token fires;
+/// [`shutdown`](Self::shutdown) stops it cleanly.
+#[derive(Clone)]
 pub struct Gomon {
     store: Arc<dyn Store>,
     commands: mpsc::Sender<Command>,
     events: broadcast::Sender<Event>,
     metrics: Arc<Metrics>,
     cancel: CancellationToken,
-    tasks: Vec<JoinHandle<()>>,
+    /// Taken by whichever clone calls `shutdown` or `wait` first.
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
 impl std::fmt::Debug for Gomon {
@@ -246,15 +249,16 @@ impl Gomon {
 
     /// Stops probing, waits for the probes in flight, writes every buffered
     /// result and alert, and returns once both tasks have ended.
-    pub async fn shutdown(self) -> Result<()> {
+    pub async fn shutdown(&self) -> Result<()> {
         self.cancel.cancel();
         self.wait().await
     }
 
     /// Waits until the loop has ended (its token was cancelled elsewhere).
-    pub async fn wait(self) -> Result<()> {
-        drop(self.commands);
-        for task in self.tasks {
+    /// Returns at once if another clone already waited for it.
+    pub async fn wait(&self) -> Result<()> {
+        let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+        for task in tasks {
             if let Err(e) = task.await {
                 tracing::error!(error = %e, "a gomon task ended abnormally");
             }
