@@ -48,6 +48,20 @@ fn page_limit(limit: Option<usize>) -> Result<usize> {
     }
 }
 
+/// Trims a list fetched with `limit + 1` items to `limit`; the extra item
+/// only tells that another page follows, whose cursor is the last item kept.
+fn split_page<T>(
+    items: &mut Vec<T>,
+    limit: usize,
+    cursor: impl Fn(&T) -> String,
+) -> Option<String> {
+    if items.len() <= limit {
+        return None;
+    }
+    items.truncate(limit);
+    items.last().map(cursor)
+}
+
 /// Create an account.
 #[utoipa::path(post, path = "/v1/users", tag = "users", request_body = Credentials,
     responses(
@@ -89,12 +103,7 @@ pub(crate) async fn list_monitors(
         .store()
         .list_monitors(owner, query.cursor.as_deref(), limit + 1)
         .await?;
-    let next_cursor = if monitors.len() > limit {
-        monitors.truncate(limit);
-        monitors.last().map(|m| m.name().to_owned())
-    } else {
-        None
-    };
+    let next_cursor = split_page(&mut monitors, limit, |m| m.name().to_owned());
     Ok(Json(MonitorPage {
         monitors: monitors.iter().map(MonitorView::from).collect(),
         next_cursor,
@@ -223,12 +232,7 @@ pub(crate) async fn monitor_alerts(
         .map(parse_alert_cursor)
         .transpose()?;
     let mut alerts = service::alerts(&state, owner, &name, before, limit + 1).await?;
-    let next_cursor = if alerts.len() > limit {
-        alerts.truncate(limit);
-        alerts.last().map(|a| format_alert_cursor(a.cursor()))
-    } else {
-        None
-    };
+    let next_cursor = split_page(&mut alerts, limit, |a| format_alert_cursor(a.cursor()));
     Ok(Json(AlertPage {
         alerts: alerts.iter().map(AlertView::from).collect(),
         next_cursor,

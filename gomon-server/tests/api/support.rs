@@ -125,19 +125,7 @@ impl TestServer {
 
     /// Polls `path` every 200 ms until `done` holds for its body (at most 30 s).
     pub async fn wait_for(&self, path: &str, token: &str, done: impl Fn(&Value) -> bool) -> Value {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            let (status, body) = self.call(Method::GET, path, Some(token), None).await;
-            assert_eq!(status, StatusCode::OK, "{body}");
-            if done(&body) {
-                return body;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "gave up waiting on {path}: {body}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        self.poll(Method::GET, path, token, None, done).await
     }
 
     /// Same as [`wait_for`](Self::wait_for) for POST routes with a JSON body.
@@ -148,10 +136,21 @@ impl TestServer {
         body: Value,
         done: impl Fn(&Value) -> bool,
     ) -> Value {
+        self.poll(Method::POST, path, token, Some(body), done).await
+    }
+
+    async fn poll(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             let (status, answer) = self
-                .call(Method::POST, path, Some(token), Some(body.clone()))
+                .call(method.clone(), path, Some(token), body.clone())
                 .await;
             assert_eq!(status, StatusCode::OK, "{answer}");
             if done(&answer) {
