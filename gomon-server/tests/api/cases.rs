@@ -493,6 +493,20 @@ pub async fn bad_input_is_refused_without_side_effects(s: TestServer) {
         message.contains("largest threshold that can fire is 2"),
         "{message}"
     );
+    let (status, answer) = s
+        .call(
+            Method::POST,
+            "/url/register-url",
+            t,
+            Some(json!({"name": "x", "url": ok_url, "threshold": "50"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let message = answer["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("largest threshold that can fire is 2"),
+        "{message}"
+    );
 
     // Malformed JSON, wrong content type, oversized bodies, bad queries.
     let raw = |method: Method, path: &str, body: &'static str, content_type: &'static str| {

@@ -34,3 +34,24 @@ async fn memory_server() -> support::TestServer {
 }
 
 server_tests!(memory, crate::memory_server);
+
+/// With `GOMON_SIGNUP=closed` nobody can sign up, on either route family.
+#[tokio::test]
+async fn closed_signup_is_refused() {
+    use reqwest::{Method, StatusCode};
+    let settings = gomon_server::Settings {
+        signup_open: false,
+        ..support::fast_settings()
+    };
+    let store = std::sync::Arc::new(gomon_store_memory::MemoryStore::new());
+    let s = support::TestServer::start_with(store, settings, None).await;
+    let credentials = serde_json::json!({ "username": "mallory", "password": "correct-horse" });
+    for path in ["/v1/users", "/user/signup"] {
+        let (status, body) = s
+            .call(Method::POST, path, None, Some(credentials.clone()))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+        assert_eq!(body["error"]["code"], "signup_closed");
+    }
+    s.stop().await;
+}
