@@ -62,7 +62,12 @@ CREATE TABLE results_hourly (
     failures   bigint      NOT NULL,
     latency_us bigint      NOT NULL,
     CONSTRAINT results_hourly_pkey PRIMARY KEY (monitor_id, hour)
-);
+)
+-- Every batch updates the current hour's row of each of its monitors: with
+-- free room on each page those updates are HOT (no new index entries) and the
+-- dead versions are pruned in place. At the default fill factor the table
+-- bloated tenfold in the benchmark and every update touched both indexes.
+WITH (fillfactor = 30);
 
 -- Rollup retention scans by time alone.
 CREATE INDEX results_hourly_hour ON results_hourly (hour);
