@@ -53,17 +53,19 @@ pub struct Pruned {
     pub rollups: u64,
 }
 
-/// Chunked deletes: each picks at most `$2` old keys and deletes those rows,
-/// the oldest first through the table's time index.
+/// Chunked deletes: each picks at most `$2` of the oldest rows through the
+/// table's time index and deletes them by physical address (a TID scan). The
+/// more obvious `WHERE (key) IN (SELECT key ... LIMIT)` is planned as a hash
+/// semi-join over a sequential scan of the whole table, once per chunk.
 const PRUNE_RESULTS: &str = "
-DELETE FROM results WHERE (monitor_id, started_at) IN (
-    SELECT monitor_id, started_at FROM results WHERE started_at < $1
-    ORDER BY started_at LIMIT $2)
+DELETE FROM results WHERE ctid = ANY (ARRAY(
+    SELECT ctid FROM results WHERE started_at < $1 ORDER BY started_at LIMIT $2))
 ";
+/// A rollup row updated (by a late result) between the pick and the delete has
+/// moved, so it is skipped by this chunk and deleted by the next pass.
 const PRUNE_ROLLUPS: &str = "
-DELETE FROM results_hourly WHERE (monitor_id, hour) IN (
-    SELECT monitor_id, hour FROM results_hourly WHERE hour < $1
-    ORDER BY hour LIMIT $2)
+DELETE FROM results_hourly WHERE ctid = ANY (ARRAY(
+    SELECT ctid FROM results_hourly WHERE hour < $1 ORDER BY hour LIMIT $2))
 ";
 
 fn horizon(now: DateTime<Utc>, age: Duration) -> DateTime<Utc> {

@@ -470,3 +470,26 @@ async fn a_lost_connection_is_unavailable_and_the_retry_succeeds() {
         .expect("stats");
     assert_eq!(stats.failures, 1);
 }
+
+#[tokio::test]
+async fn duplicates_within_one_batch_count_once() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    let id = new_monitor(&store, "dup").await;
+    let r = result(id, at(5), ProbeOutcome::Status(503));
+    store
+        .record_results(&[r.clone(), r.clone(), r])
+        .await
+        .expect("record");
+    let stats = store
+        .stats(id, TimeRange::new(at(0), at(10)))
+        .await
+        .expect("stats");
+    assert_eq!(stats.total(), 1);
+    // The rollup agrees: a range of whole hours is read from it alone.
+    let hours = store
+        .stats(id, TimeRange::new(at(0), at(3600)))
+        .await
+        .expect("stats");
+    assert_eq!(hours.total(), 1);
+}
