@@ -196,17 +196,27 @@ impl Scheduler {
         slot.in_flight = true;
         self.in_flight += 1;
         Metrics::add(&self.metrics.probes_started, 1);
-        let late = Instant::now().saturating_duration_since(deadline);
-        self.metrics
-            .record_lateness(u64::try_from(late.as_micros()).unwrap_or(u64::MAX));
+        // Lateness is measured where the probe really starts: the prober may
+        // still wait for one of its concurrency permits, and the result's
+        // `started_at` is taken after that wait. So the deadline is carried
+        // over to the clock that stamps results.
+        let behind =
+            chrono::TimeDelta::from_std(Instant::now().saturating_duration_since(deadline))
+                .unwrap_or_default();
+        let deadline_wall = self.clock.now() - behind;
 
         let probe = self.probe.clone();
+        let metrics = self.metrics.clone();
         let done = DoneGuard {
             id,
             tx: self.done_tx.clone(),
         };
         tokio::spawn(async move {
             let result = probe.probe(&monitor).await;
+            let late = (result.started_at - deadline_wall)
+                .to_std()
+                .unwrap_or_default();
+            metrics.record_lateness(u64::try_from(late.as_micros()).unwrap_or(u64::MAX));
             permit.send(RecorderMsg::Result(monitor, result));
             drop(done);
         });
