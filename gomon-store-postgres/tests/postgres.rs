@@ -72,6 +72,13 @@ async fn migrations_apply_to_an_empty_database_and_reapply_as_no_ops() {
     assert_eq!(again.monitor(id).await.expect("still there").id(), id);
     let applied = count(&pool, "SELECT count(*) FROM _sqlx_migrations").await;
     assert_eq!(applied, MIGRATOR.iter().count() as i64);
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .expect("migrations dir")
+        .count();
+    assert_eq!(
+        applied, files as i64,
+        "every file of migrations/ is embedded"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
