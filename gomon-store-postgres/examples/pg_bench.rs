@@ -7,7 +7,9 @@
 //! place, and prints the ingest rate. Then it times `--queries` 24 h stats
 //! queries of random monitors, windows ending at random points of the last hour,
 //! and prints p50/p99: once right after ingest, and once after `VACUUM ANALYZE`
-//! (what autovacuum leaves in a steady state).
+//! (what autovacuum leaves in a steady state). Each stats query is followed by
+//! a `SELECT 1` whose p50/p99 are printed too: on a shared 2-core machine the
+//! tail is mostly scheduling noise, and this baseline shows how much.
 //!
 //! ```text
 //! cargo run --release -p gomon-store-postgres --example pg_bench -- \
@@ -202,6 +204,19 @@ async fn fill(store: &PostgresStore, a: &Args, layout: Arc<Layout>) -> Result<()
     Ok(())
 }
 
+/// p50, p99 and max of a list of durations (sorted in place).
+fn percentiles(times: &mut [Duration]) -> (Duration, Duration, Duration) {
+    times.sort();
+    let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+    (
+        pct(0.50),
+        pct(0.99),
+        times.last().copied().unwrap_or_default(),
+    )
+}
+
+/// Times 24 h stats queries, each followed by a `SELECT 1` whose figures are the
+/// round trip and scheduling noise of this machine at the same moments.
 async fn time_stats(
     store: &PostgresStore,
     layout: &Layout,
@@ -223,47 +238,30 @@ async fn time_stats(
     for (id, range) in run(queries / 10) {
         store.stats(id, range).await.map_err(|e| format!("{e:?}"))?;
     }
-    let mut times = Vec::with_capacity(queries);
+    let mut stats_times = Vec::with_capacity(queries);
+    let mut baseline = Vec::with_capacity(queries);
     let mut probes = 0;
     for (id, range) in run(queries) {
         let t = Instant::now();
         let stats = store.stats(id, range).await.map_err(|e| format!("{e:?}"))?;
-        times.push(t.elapsed());
+        stats_times.push(t.elapsed());
         probes += stats.total();
-    }
-    times.sort();
-    let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
-    println!(
-        "STATS 24h ({label}): {} queries, p50 {:?}, p99 {:?}, max {:?} (mean {:.0} probes per window)",
-        times.len(),
-        pct(0.50),
-        pct(0.99),
-        times.last().copied().unwrap_or_default(),
-        probes as f64 / times.len().max(1) as f64
-    );
-    Ok(())
-}
-
-/// p50/p99 of `SELECT 1`: the round trip and scheduling noise of this machine,
-/// which every stats figure includes.
-async fn time_baseline(store: &PostgresStore, queries: usize) -> Result<(), String> {
-    let mut times = Vec::with_capacity(queries);
-    for _ in 0..queries {
         let t = Instant::now();
         sqlx::query("SELECT 1")
             .execute(store.pool())
             .await
             .map_err(|e| e.to_string())?;
-        times.push(t.elapsed());
+        baseline.push(t.elapsed());
     }
-    times.sort();
-    let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+    let mean = probes as f64 / stats_times.len().max(1) as f64;
+    let (p50, p99, max) = percentiles(&mut stats_times);
     println!(
-        "baseline SELECT 1: {} queries, p50 {:?}, p99 {:?}",
-        times.len(),
-        pct(0.50),
-        pct(0.99)
+        "STATS 24h ({label}): {} queries, p50 {p50:?}, p99 {p99:?}, max {max:?} \
+         (mean {mean:.0} probes per window)",
+        stats_times.len(),
     );
+    let (p50, p99, max) = percentiles(&mut baseline);
+    println!("  interleaved SELECT 1 baseline: p50 {p50:?}, p99 {p99:?}, max {max:?}");
     Ok(())
 }
 
@@ -346,7 +344,6 @@ async fn run(a: Args) -> Result<(), String> {
         println!("VACUUM ANALYZE took {:.1} s", t.elapsed().as_secs_f64());
     }
     time_stats(&store, &layout, a.queries, "vacuumed").await?;
-    time_baseline(&store, a.queries).await?;
     println!("load {}", load());
     let (size,): (String,) =
         sqlx::query_as("SELECT pg_size_pretty(pg_database_size(current_database()))")

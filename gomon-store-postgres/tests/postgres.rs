@@ -500,3 +500,52 @@ async fn duplicates_within_one_batch_count_once() {
         .expect("stats");
     assert_eq!(hours.total(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_overlapping_batches_count_every_probe_once() {
+    let db = TestDb::new().await;
+    let (a, b) = (db.store().await, db.store().await);
+    let mut ids = Vec::new();
+    for i in 0..50 {
+        ids.push(new_monitor(&a, &format!("m{i}")).await);
+    }
+    // Both writers send the same probes, in opposite orders, so that they wait
+    // on each other's rows: every call must either succeed or fail transiently
+    // (a deadlock the server broke), and a retry must then succeed.
+    let probes: Vec<ProbeResult> = (0..40)
+        .flat_map(|t| {
+            ids.iter()
+                .map(move |&id| result(id, at(t * 60), ProbeOutcome::Status(200)))
+        })
+        .collect();
+    let reversed: Vec<ProbeResult> = probes.iter().rev().cloned().collect();
+    let write = |store: PostgresStore, batch: Vec<ProbeResult>| async move {
+        for chunk in batch.chunks(400) {
+            loop {
+                match store.record_results(chunk).await {
+                    Ok(()) => break,
+                    Err(e) if e.is_transient() => continue,
+                    Err(e) => panic!("not transient: {e:?}"),
+                }
+            }
+        }
+    };
+    let (ra, rb) = tokio::join!(
+        tokio::spawn(write(a.clone(), probes.clone())),
+        tokio::spawn(write(b.clone(), reversed))
+    );
+    ra.expect("writer a");
+    rb.expect("writer b");
+    for &id in &ids {
+        let stats = a
+            .stats(id, TimeRange::new(at(0), at(3 * 3600)))
+            .await
+            .expect("stats");
+        assert_eq!(
+            stats.successes, 40,
+            "rollup and raw rows count each probe once"
+        );
+    }
+    let pool = a.pool();
+    assert_eq!(count(pool, "SELECT count(*) FROM results").await, 50 * 40);
+}
