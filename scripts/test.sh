@@ -21,6 +21,9 @@ else
   cargo test --workspace --all-features --lib --bins --tests --examples --no-fail-fast
 fi
 
+echo "== benches compile (built, not timed)"
+cargo bench --workspace --all-features --no-run
+
 echo "== doc tests"
 cargo test --workspace --all-features --doc
 
