@@ -37,6 +37,8 @@ mod results;
 pub mod retention;
 mod stats;
 mod store;
+#[cfg(feature = "test-util")]
+pub mod testing;
 mod users;
 
 use std::time::Duration;

@@ -55,3 +55,11 @@ async fn closed_signup_is_refused() {
     }
     s.stop().await;
 }
+
+async fn postgres_server() -> support::TestServer {
+    let db = gomon_store_postgres::testing::TestDb::new().await;
+    let store = std::sync::Arc::new(db.store().await);
+    support::TestServer::start_with(store, support::fast_settings(), Some(Box::new(db))).await
+}
+
+server_tests!(postgres, crate::postgres_server);
