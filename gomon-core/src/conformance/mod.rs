@@ -46,6 +46,7 @@ macro_rules! conformance_tests {
             stats_windows_include_start_and_exclude_end,
             stats_of_an_unknown_monitor_are_not_found,
             recording_is_idempotent,
+            duplicates_within_a_batch_count_once,
             results_of_deleted_monitors_are_discarded,
             empty_batches_are_accepted,
             a_batch_of_100_000_results_is_stored_exactly,

@@ -124,6 +124,28 @@ pub async fn recording_is_idempotent(store: &dyn Store) {
     );
 }
 
+/// The same probe twice in one batch is counted once.
+pub async fn duplicates_within_a_batch_count_once(store: &dyn Store) {
+    let id = new_monitor(store, "dupes").await;
+    let failed = result(id, at(5), ProbeOutcome::Status(500));
+    let batch = [
+        failed.clone(),
+        result(id, at(6), ProbeOutcome::Status(200)),
+        failed.clone(),
+        failed,
+    ];
+    store.record_results(&batch).await.expect("record");
+    let stats = store
+        .stats(id, TimeRange::new(at(0), at(10)))
+        .await
+        .expect("stats");
+    assert_eq!((stats.successes, stats.failures), (1, 1), "{stats:?}");
+    assert_eq!(
+        store.failures_since(at(0)).await.expect("failures").len(),
+        1
+    );
+}
+
 /// Results whose monitor is gone are dropped; the rest of the batch is stored.
 pub async fn results_of_deleted_monitors_are_discarded(store: &dyn Store) {
     let kept = new_monitor(store, "kept").await;
