@@ -22,7 +22,7 @@ else
 fi
 
 echo "== benches compile (built, not timed)"
-cargo bench --workspace --all-features --no-run
+cargo test --workspace --all-features --benches --no-run
 
 echo "== doc tests"
 cargo test --workspace --all-features --doc
