@@ -100,6 +100,17 @@ pub enum InvalidMonitor {
     /// The window is outside 1 s ..= 24 h.
     #[error("the window must be between 1s and 24h, not {0:?}")]
     Window(Duration),
+    /// The window is shorter than the interval: no probe, so no alert, fits in it.
+    #[error(
+        "the window ({window:?}) must be at least one interval ({interval:?}): a shorter \
+         window never holds a probe, so no alert could ever open"
+    )]
+    WindowShorterThanInterval {
+        /// The requested window.
+        window: Duration,
+        /// The monitor's interval.
+        interval: Duration,
+    },
     /// The threshold can never be exceeded at this interval and window.
     #[error(
         "a threshold of {threshold} can never be exceeded: one probe every {interval:?} gives at \

@@ -105,6 +105,7 @@ impl GomonBuilder {
             events,
             metrics,
             cancel,
+            mutations: Arc::new(tokio::sync::Mutex::new(())),
             tasks: Arc::new(Mutex::new(vec![scheduler_task, recorder_task])),
         };
         for monitor in monitors {
@@ -142,7 +143,8 @@ async fn rebuild_alert_state(
     let Some(longest_window) = monitors.iter().map(Monitor::window).max() else {
         return Ok((policies, pending));
     };
-    let since = clock.now() - chrono::TimeDelta::from_std(longest_window).unwrap_or_default();
+    let now = clock.now();
+    let since = now - chrono::TimeDelta::from_std(longest_window).unwrap_or_default();
     for failure in store.failures_since(since).await? {
         let (Some(policy), Some(monitor)) = (
             policies.get_mut(&failure.monitor),
@@ -150,6 +152,13 @@ async fn rebuild_alert_state(
         ) else {
             continue;
         };
+        // The query reaches back the longest window of any monitor; a failure
+        // older than this monitor's own window belongs to an incident that is
+        // over (or was never one) and must not be replayed into a new alert.
+        let own_window = chrono::TimeDelta::from_std(monitor.window()).unwrap_or_default();
+        if failure.started_at <= now - own_window {
+            continue;
+        }
         if let Some(change) = policy.observe(&failure) {
             pending.push((monitor.clone(), change));
         }
@@ -167,6 +176,11 @@ pub struct Gomon {
     events: broadcast::Sender<Event>,
     metrics: Arc<Metrics>,
     cancel: CancellationToken,
+    /// Held across each store write and the schedule command that follows it,
+    /// so that concurrent add/update/remove reach the scheduler in the order
+    /// they reached the store (otherwise an update racing a delete could leave
+    /// a deleted monitor probed until restart).
+    mutations: Arc<tokio::sync::Mutex<()>>,
     /// Taken by whichever clone calls `shutdown` or `wait` first.
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
@@ -201,22 +215,30 @@ impl Gomon {
     /// Validates the spec, stores the monitor and starts probing it.
     pub async fn add(&self, spec: MonitorSpec) -> Result<Monitor> {
         let monitor = spec.build()?;
-        self.store.create_monitor(&monitor).await?;
-        self.schedule(monitor.clone()).await?;
+        self.insert(monitor.clone()).await?;
         Ok(monitor)
+    }
+
+    /// Stores an already built monitor and starts probing it.
+    pub async fn insert(&self, monitor: Monitor) -> Result<()> {
+        let _order = self.mutations.lock().await;
+        self.store.create_monitor(&monitor).await?;
+        self.schedule(monitor).await
     }
 
     /// Stores a changed monitor (made with [`Monitor::updated`]) and applies it
     /// to the schedule at once.
     pub async fn update(&self, monitor: Monitor) -> Result<()> {
+        let _order = self.mutations.lock().await;
         self.store.update_monitor(&monitor).await?;
         self.schedule(monitor).await
     }
 
-    /// Stops probing the monitor and deletes it with its results and alerts.
+    /// Deletes the monitor with its results and alerts and stops probing it.
     pub async fn remove(&self, id: MonitorId) -> Result<()> {
-        self.unschedule(id).await?;
-        self.store.delete_monitor(id).await
+        let _order = self.mutations.lock().await;
+        self.store.delete_monitor(id).await?;
+        self.unschedule(id).await
     }
 
     /// Probes a monitor that is already in the store (or applies its changes),

@@ -64,6 +64,13 @@ impl AlertPolicy {
         self.open = Some(alert);
     }
 
+    /// Forgets the open alert, e.g. one that could not be stored, so that the
+    /// incident can open an alert again rather than waiting on one that does
+    /// not exist.
+    pub fn clear_open(&mut self) {
+        self.open = None;
+    }
+
     /// The open alert, if any.
     pub fn open_alert(&self) -> Option<&Alert> {
         self.open.as_ref()

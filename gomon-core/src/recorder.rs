@@ -186,9 +186,11 @@ impl Recorder {
                     }
                     Err(Error::Conflict(_)) => self.adopt_stored_alert(&monitor).await,
                     // The monitor was deleted meanwhile: there is nothing to alert about.
-                    Err(Error::NotFound { .. }) => {}
+                    Err(Error::NotFound { .. }) => self.clear_open(&monitor),
                     Err(e) => {
-                        tracing::error!(monitor = monitor.name(), error = %e, "could not store an opened alert")
+                        tracing::error!(monitor = monitor.name(), error = %e, "could not store an opened alert");
+                        // Not stored, so not open: the next failure may try again.
+                        self.clear_open(&monitor);
                     }
                 }
             }
@@ -225,10 +227,20 @@ impl Recorder {
                 None
             }
         };
-        if let (Some(alert), Some(policy)) = (newest, self.policies.get_mut(&monitor.id())) {
-            if alert.is_open() {
-                policy.restore_open(alert);
-            }
+        let Some(policy) = self.policies.get_mut(&monitor.id()) else {
+            return;
+        };
+        // An open alert is always the newest: a monitor has at most one, and it
+        // opened after every resolved one.
+        match newest {
+            Some(alert) if alert.is_open() => policy.restore_open(alert),
+            _ => policy.clear_open(),
+        }
+    }
+
+    fn clear_open(&mut self, monitor: &Monitor) {
+        if let Some(policy) = self.policies.get_mut(&monitor.id()) {
+            policy.clear_open();
         }
     }
 

@@ -168,3 +168,55 @@ async fn failures_stored_before_a_crash_open_their_alert_on_start() {
     assert_eq!(open[0].opened_at, failures[1].started_at);
     gomon.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test(start_paused = true)]
+async fn replay_uses_each_monitors_own_window() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let clock = support::clock();
+    // A has a 5 s window; B's hour-long window makes the replay reach back an hour.
+    let a = spec("a", 1).build().expect("valid");
+    let b = spec("b", 1)
+        .with_window(Duration::from_secs(3600))
+        .build()
+        .expect("valid");
+    store.create_monitor(&a).await.expect("create a");
+    store.create_monitor(&b).await.expect("create b");
+    // A's outage a minute ago: three failures, already alerted and resolved.
+    let now = clock.now();
+    let failure = |seconds_ago: i64| ProbeResult {
+        monitor: a.id(),
+        started_at: now - chrono::TimeDelta::seconds(seconds_ago),
+        latency: Duration::from_millis(3),
+        outcome: ProbeOutcome::Status(500),
+    };
+    store
+        .record_results(&[failure(62), failure(61), failure(60)])
+        .await
+        .expect("record");
+    let old = gomon_core::Alert {
+        id: gomon_core::AlertId::new(),
+        monitor: a.id(),
+        opened_at: now - chrono::TimeDelta::seconds(61),
+        resolved_at: Some(now - chrono::TimeDelta::seconds(55)),
+        failures: 2,
+        last_outcome: ProbeOutcome::Status(500),
+    };
+    store.open_alert(&old).await.expect("open");
+    store
+        .resolve_alert(old.id, old.resolved_at.expect("resolved"))
+        .await
+        .expect("resolve");
+
+    let gomon = Gomon::builder(store.clone())
+        .clock(clock)
+        .probe(FakeProbe::ok(support::clock()))
+        .spawn(CancellationToken::new())
+        .await
+        .expect("spawn");
+    sleep(Duration::from_secs(3)).await;
+    gomon.shutdown().await.expect("shutdown");
+
+    assert!(store.open_alerts().await.expect("open").is_empty());
+    let alerts = store.list_alerts(a.id(), None, 10).await.expect("list");
+    assert_eq!(alerts, [old], "the old incident is not alerted again");
+}

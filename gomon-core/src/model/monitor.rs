@@ -110,6 +110,12 @@ impl MonitorSpec {
         if !(MIN_INTERVAL..=MAX_INTERVAL).contains(&self.window) {
             return Err(InvalidMonitor::Window(self.window));
         }
+        if self.window < self.interval {
+            return Err(InvalidMonitor::WindowShorterThanInterval {
+                window: self.window,
+                interval: self.interval,
+            });
+        }
         let max_probes = max_probes_in_window(self.interval, self.window);
         if self.threshold >= max_probes {
             return Err(InvalidMonitor::Unreachable {
@@ -164,6 +170,11 @@ fn validate_url(raw: &str) -> Result<Url, InvalidMonitor> {
         return Err(InvalidMonitor::UrlTooLong { max: MAX_URL_LEN });
     }
     let url = Url::parse(raw).map_err(|e| InvalidMonitor::UrlSyntax(e.to_string()))?;
+    // Parsing percent-encodes (a space becomes %20), so the stored form can be
+    // longer than the input: the limit applies to what is stored.
+    if url.as_str().len() > MAX_URL_LEN {
+        return Err(InvalidMonitor::UrlTooLong { max: MAX_URL_LEN });
+    }
     if !matches!(url.scheme(), "http" | "https") {
         return Err(InvalidMonitor::UrlScheme(url.scheme().to_owned()));
     }
@@ -323,6 +334,10 @@ mod tests {
         ));
         let long = format!("http://example.com/{}", "a".repeat(2048));
         assert_eq!(err(&long), InvalidMonitor::UrlTooLong { max: 2048 });
+        // Short enough as typed, too long once percent-encoded as stored.
+        let spaces = format!("http://e.com/{}", " x".repeat(1000));
+        assert!(spaces.len() <= MAX_URL_LEN);
+        assert_eq!(err(&spaces), InvalidMonitor::UrlTooLong { max: 2048 });
         assert!(
             MonitorSpec {
                 url: "http://127.0.0.1:8080/x?y=1".into(),
@@ -384,15 +399,17 @@ mod tests {
             message.contains("largest threshold that can fire is 4"),
             "{message}"
         );
-        // A window shorter than the interval holds no probe at all: nothing can fire.
+        // A window shorter than the interval holds no probe at all: nothing can fire,
+        // and the message says what to change rather than naming a threshold.
         let err = MonitorSpec::new("a", "http://h/", 0)
             .with_window(Duration::from_secs(30))
             .build()
             .unwrap_err();
         assert!(matches!(
             err,
-            InvalidMonitor::Unreachable { max_probes: 0, .. }
+            InvalidMonitor::WindowShorterThanInterval { .. }
         ));
+        assert!(err.to_string().contains("at least one interval"), "{err}");
     }
 
     #[test]
