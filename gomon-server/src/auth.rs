@@ -2,7 +2,9 @@
 //! and the [`AuthUser`] extractor that every protected route takes.
 
 use std::sync::OnceLock;
+
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
@@ -19,8 +21,19 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 use crate::state::AppState;
 
+/// argon2id takes ~19 MiB per hash: bound how many run at once so a burst of
+/// log-ins queues instead of exhausting memory.
+fn hashing_slots() -> &'static Semaphore {
+    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Semaphore::new(2 * cores)
+    })
+}
+
 /// Hashes a password with argon2id and a random salt, off the async threads.
 pub(crate) async fn hash_password(password: String) -> Result<String> {
+    let _slot = hashing_slots().acquire().await;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -36,6 +49,7 @@ pub(crate) async fn hash_password(password: String) -> Result<String> {
 /// user) it checks against a dummy one, so that a login for a user that does
 /// not exist takes as long as one with a wrong password.
 pub(crate) async fn verify_password(password: String, stored: Option<String>) -> bool {
+    let _slot = hashing_slots().acquire().await;
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| dummy_hash().to_owned());

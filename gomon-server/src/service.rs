@@ -72,6 +72,11 @@ pub(crate) async fn login(
     username: &str,
     password: String,
 ) -> Result<(String, chrono::DateTime<chrono::Utc>)> {
+    // No account can have a name that breaks the sign-up rules: answer at once
+    // (and keep bytes such as NUL, which PostgreSQL refuses, away from the store).
+    if validate_username(username).is_err() {
+        return Err(Error::Unauthorized("invalid username or password"));
+    }
     let user = match state.store().user_by_name(username).await {
         Ok(user) => Some(user),
         Err(gomon_core::Error::NotFound { .. }) => None,
@@ -136,6 +141,8 @@ pub(crate) async fn create_monitor(
         window: input.window.unwrap_or(settings.default_window),
     };
     let monitor = spec.build().map_err(gomon_core::Error::from)?;
+    // Count and create under one lock, so concurrent creates cannot pass the limit together.
+    let _one_at_a_time = state.create_lock().lock().await;
     let count = state.store().count_monitors(owner).await?;
     if count >= settings.max_monitors_per_user {
         return Err(Error::Forbidden {
@@ -146,13 +153,16 @@ pub(crate) async fn create_monitor(
             ),
         });
     }
-    state.store().create_monitor(&monitor).await?;
-    state.gomon().schedule(monitor.clone()).await?;
+    state.gomon().insert(monitor.clone()).await?;
     Ok(monitor)
 }
 
 /// The owner's monitor of that name; another user's monitor is simply not found.
 pub(crate) async fn find_monitor(state: &AppState, owner: UserId, name: &str) -> Result<Monitor> {
+    // A name no monitor can have is simply not found; the store never sees it.
+    if gomon_core::model::validate_name(name).is_err() {
+        return Err(gomon_core::Error::not_found(format!("monitor {name:?}")).into());
+    }
     Ok(state.store().monitor_by_name(owner, name).await?)
 }
 

@@ -59,6 +59,7 @@ struct Inner {
     tokens: Tokens,
     settings: Settings,
     clock: Arc<dyn Clock>,
+    create_lock: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -78,6 +79,7 @@ impl AppState {
             tokens,
             settings,
             clock,
+            create_lock: tokio::sync::Mutex::new(()),
         }))
     }
 
@@ -99,6 +101,11 @@ impl AppState {
     /// Request-level settings.
     pub fn settings(&self) -> &Settings {
         &self.0.settings
+    }
+
+    /// Held while a monitor is counted against the per-user limit and created.
+    pub(crate) fn create_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.0.create_lock
     }
 
     /// Wall-clock time, for token expiry and stats windows.

@@ -55,6 +55,9 @@ fn is_transient(err: &sqlx::Error) -> bool {
                 || code == "40P01"
                 || code.starts_with("53")
                 || matches!(code, "57P01" | "57P02" | "57P03")
+                // A statement timeout or cancel, a read-only standby during a
+                // failover, a lock not available: all pass, so results wait.
+                || matches!(code, "57014" | "25006" | "55P03")
         }),
         _ => false,
     }

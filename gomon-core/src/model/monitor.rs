@@ -149,7 +149,10 @@ fn max_probes_in_window(interval: Duration, window: Duration) -> u32 {
     u32::try_from(probes).unwrap_or(u32::MAX)
 }
 
-fn validate_name(name: &str) -> Result<(), InvalidMonitor> {
+/// Checks a monitor name against the rules [`MonitorSpec::build`] applies:
+/// 1 to 64 of `[A-Za-z0-9_.-]`. Callers that look monitors up by a name from
+/// outside can refuse impossible names before asking a store.
+pub fn validate_name(name: &str) -> Result<(), InvalidMonitor> {
     if name.is_empty() {
         return Err(InvalidMonitor::EmptyName);
     }

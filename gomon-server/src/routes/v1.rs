@@ -5,7 +5,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use gomon_core::{AlertCursor, AlertId};
 
 use crate::auth::AuthUser;
@@ -98,6 +98,11 @@ pub(crate) async fn list_monitors(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<MonitorPage>> {
     let limit = page_limit(query.limit)?;
+    if let Some(cursor) = query.cursor.as_deref() {
+        gomon_core::model::validate_name(cursor).map_err(|_| {
+            Error::invalid("invalid_cursor", "the cursor is not one this API returned")
+        })?;
+    }
     // Ask for one more than the page to learn whether another page follows.
     let mut monitors = state
         .store()
@@ -247,10 +252,13 @@ fn format_alert_cursor(cursor: AlertCursor) -> String {
 fn parse_alert_cursor(text: &str) -> Result<AlertCursor> {
     let bad = || Error::invalid("invalid_cursor", "the cursor is not one this API returned");
     let (micros, id) = text.split_once('_').ok_or_else(bad)?;
+    // Years 1 to 9999: every store can compare against those (PostgreSQL
+    // refuses times far outside its range with an error, not an empty page).
     let opened_at = micros
         .parse::<i64>()
         .ok()
         .and_then(DateTime::<Utc>::from_timestamp_micros)
+        .filter(|t| (1..=9999).contains(&t.year()))
         .ok_or_else(bad)?;
     let id = uuid::Uuid::parse_str(id).map_err(|_| bad())?;
     Ok(AlertCursor {
@@ -273,7 +281,8 @@ mod tests {
             parse_alert_cursor(&format_alert_cursor(cursor)).expect("parse"),
             cursor
         );
-        for bad in ["", "_", "abc_def", "123", "123_not-a-uuid"] {
+        let far_past = format!("-250000000000000000_{}", AlertId::new());
+        for bad in ["", "_", "abc_def", "123", "123_not-a-uuid", &far_past] {
             assert!(parse_alert_cursor(bad).is_err(), "{bad}");
         }
     }

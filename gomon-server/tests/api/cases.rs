@@ -552,6 +552,80 @@ pub async fn bad_input_is_refused_without_side_effects(s: TestServer) {
         assert!(answer["error"]["code"].is_string(), "{path}: {answer}");
     }
 
+    // Bytes PostgreSQL refuses (NUL), names no monitor can have, and times
+    // outside what a database can compare are 4xx answers, never 500s.
+    for (method, path, body, expected) in [
+        (
+            Method::GET,
+            "/v1/monitors/a%00b",
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Method::GET,
+            "/v1/monitors/a%00b/stats",
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Method::GET,
+            "/v1/monitors/a%00b/alerts",
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Method::DELETE,
+            "/v1/monitors/has%20space",
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Method::GET,
+            "/v1/monitors?cursor=%00",
+            None,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Method::GET,
+            "/v1/monitors/keep/alerts?cursor=-250000000000000000_00000000-0000-0000-0000-000000000000",
+            None,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Method::POST,
+            "/url/stats",
+            Some(json!({"name": "a\u{0}b"})),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Method::POST,
+            "/alert/alerts",
+            Some(json!({"urlname": "a\u{0}"})),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Method::POST,
+            "/v1/monitors",
+            Some(
+                json!({"name": "x", "url": format!("http://e.com/{}", " x".repeat(1000)), "threshold": 1}),
+            ),
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let (status, answer) = s.call(method.clone(), path, t, body).await;
+        assert_eq!(status, expected, "{method} {path}: {answer}");
+        assert!(answer["error"]["code"].is_string(), "{path}: {answer}");
+    }
+    let (status, answer) = s
+        .call(
+            Method::POST,
+            "/v1/login",
+            None,
+            Some(json!({"username": "a\u{0}", "password": "correct-horse"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+
     // The per-user limit (5 in these tests) is a 4xx that names the limit.
     for i in 1..5 {
         let (status, body) = s
