@@ -22,6 +22,20 @@ fn spec(name: &str, threshold: u32) -> MonitorSpec {
         .with_window(Duration::from_secs(5))
 }
 
+/// A 500 of `monitor` that started `seconds_ago` before `now`.
+fn failed_probe(
+    monitor: gomon_core::MonitorId,
+    now: chrono::DateTime<chrono::Utc>,
+    seconds_ago: i64,
+) -> ProbeResult {
+    ProbeResult {
+        monitor,
+        started_at: now - chrono::TimeDelta::seconds(seconds_ago),
+        latency: Duration::from_millis(3),
+        outcome: ProbeOutcome::Status(500),
+    }
+}
+
 fn everything() -> TimeRange {
     TimeRange::new(
         support::start(),
@@ -147,12 +161,7 @@ async fn failures_stored_before_a_crash_open_their_alert_on_start() {
     // Two failures in the window were stored, but the process died before
     // writing the alert they caused.
     let now = clock.now();
-    let failure = |seconds_ago: i64| ProbeResult {
-        monitor: monitor.id(),
-        started_at: now - chrono::TimeDelta::seconds(seconds_ago),
-        latency: Duration::from_millis(3),
-        outcome: ProbeOutcome::Status(500),
-    };
+    let failure = |seconds_ago| failed_probe(monitor.id(), now, seconds_ago);
     let failures = [failure(2), failure(1)];
     store.record_results(&failures).await.expect("record");
 
@@ -183,12 +192,7 @@ async fn replay_uses_each_monitors_own_window() {
     store.create_monitor(&b).await.expect("create b");
     // A's outage a minute ago: three failures, already alerted and resolved.
     let now = clock.now();
-    let failure = |seconds_ago: i64| ProbeResult {
-        monitor: a.id(),
-        started_at: now - chrono::TimeDelta::seconds(seconds_ago),
-        latency: Duration::from_millis(3),
-        outcome: ProbeOutcome::Status(500),
-    };
+    let failure = |seconds_ago| failed_probe(a.id(), now, seconds_ago);
     store
         .record_results(&[failure(62), failure(61), failure(60)])
         .await

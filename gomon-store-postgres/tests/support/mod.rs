@@ -6,14 +6,29 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+use gomon_store_postgres::PostgresStore;
 pub use gomon_store_postgres::testing::TestDb;
 
-mod delegate;
-pub use delegate::TestStore;
+/// A migrated store that owns its test database. It dereferences to the
+/// store, so `&*test_store` is a `&dyn Store`; fields drop in order, the
+/// pool before the database.
+#[derive(Debug)]
+pub struct TestStore {
+    pub store: PostgresStore,
+    pub db: TestDb,
+}
+
+impl std::ops::Deref for TestStore {
+    type Target = PostgresStore;
+
+    fn deref(&self) -> &PostgresStore {
+        &self.store
+    }
+}
 
 /// A migrated store on a fresh database, for `gomon_core::conformance_tests!`.
-pub async fn new_store() -> std::sync::Arc<TestStore> {
+pub async fn new_store() -> TestStore {
     let db = TestDb::new().await;
     let store = db.store().await;
-    std::sync::Arc::new(TestStore { store, db })
+    TestStore { store, db }
 }
