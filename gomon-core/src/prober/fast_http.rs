@@ -45,7 +45,9 @@ use super::{Hop, redirect_target};
 use crate::model::{ProbeError, ProbeOutcome};
 
 type ReqBody = Empty<Bytes>;
-type Conn = http1::Connection<TokioIo<TcpStream>, ReqBody>;
+/// Boxed: hyper's connection is large (about 700 bytes), and the probe's
+/// future would otherwise carry it and copy it at every move.
+type Conn = Box<http1::Connection<TokioIo<TcpStream>, ReqBody>>;
 type Sender = http1::SendRequest<ReqBody>;
 
 /// How long an idle pooled connection may wait before it is closed: the same
@@ -57,7 +59,10 @@ const FALLBACK_DELAY: Duration = Duration::from_millis(300);
 
 /// Sends one GET over HTTP/1.1 and reads the body up to a cap.
 pub(super) struct FastHttp {
-    user_agent: HeaderValue,
+    /// The headers every request carries, built once: `Host` (a placeholder,
+    /// replaced in place per request, so it stays first), `User-Agent`,
+    /// `Accept`, and `Connection: close` in fresh mode.
+    headers: HeaderMap,
     body_cap: usize,
     /// `Some` in keep-alive mode.
     pool: Option<Pool>,
@@ -81,8 +86,16 @@ impl FastHttp {
         body_cap: usize,
         keep_alive_pool: Option<usize>,
     ) -> Self {
+        let mut headers = HeaderMap::with_capacity(6);
+        headers.insert(header::HOST, HeaderValue::from_static(""));
+        headers.insert(header::USER_AGENT, user_agent);
+        headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
+        if keep_alive_pool.is_none() {
+            // Fresh mode: see `Prober::with_clock` for why the server is told.
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         Self {
-            user_agent,
+            headers,
             body_cap,
             pool: keep_alive_pool.map(Pool::new),
             builder: http1::Builder::new(),
@@ -103,19 +116,18 @@ impl FastHttp {
         // the http scheme, has a host; the `None`s here are defensive.
         let host = url.host().ok_or(ProbeError::Other)?;
         let port = url.port_or_known_default().ok_or(ProbeError::Other)?;
-        // `Url::port` is `None` for the scheme's default port, so this is the
-        // Host header exactly as reqwest writes it. It is also the pool key.
-        let authority = match url.port() {
-            Some(port) => format!("{}:{port}", &url[Position::BeforeHost..Position::AfterHost]),
-            None => url[Position::BeforeHost..Position::AfterHost].to_owned(),
-        };
+        // The host and, unless it is the scheme's default (which `Url` never
+        // keeps: `Url::port` is then `None`), the port: the Host header
+        // exactly as reqwest writes it, taken from the URL's serialization
+        // without a copy. It is also the pool key.
+        let authority = &url[Position::BeforeHost..Position::AfterPort];
         // Origin-form request target: path and query, never the fragment.
         let target = Uri::try_from(&url[Position::BeforePath..Position::AfterQuery])
             .map_err(|_| ProbeError::Other)?;
-        let mut request = self.request(target, &authority, referer)?;
+        let mut request = self.request(target, authority, referer)?;
 
         loop {
-            let pooled = self.pool.as_ref().and_then(|pool| pool.take(&authority));
+            let pooled = self.pool.as_ref().and_then(|pool| pool.take(authority));
             let reused = pooled.is_some();
             let (mut sender, conn) = match pooled {
                 Some(pair) => pair,
@@ -126,7 +138,7 @@ impl FastHttp {
             match drive(&mut conn, exchange).await {
                 Ok((hop, complete)) => {
                     if let (Some(pool), Some(conn), true) = (&self.pool, conn, complete) {
-                        pool.put(&authority, sender, conn);
+                        pool.put(authority, sender, conn);
                     }
                     return Ok(hop);
                 }
@@ -147,17 +159,11 @@ impl FastHttp {
         authority: &str,
         referer: Option<HeaderValue>,
     ) -> Result<Request<ReqBody>, ProbeError> {
-        let mut headers = HeaderMap::with_capacity(6);
+        let mut headers = self.headers.clone();
         headers.insert(
             header::HOST,
             HeaderValue::from_str(authority).map_err(|_| ProbeError::Other)?,
         );
-        headers.insert(header::USER_AGENT, self.user_agent.clone());
-        headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
-        if self.pool.is_none() {
-            // Fresh mode: see `Prober::with_clock` for why the server is told.
-            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
-        }
         if let Some(referer) = referer {
             headers.insert(header::REFERER, referer);
         }
@@ -211,20 +217,22 @@ impl FastHttp {
 
     /// Resolves the host, connects, and sets up HTTP/1.1 on the socket.
     async fn connect(&self, host: &Host<&str>, port: u16) -> Result<(Sender, Conn), ProbeError> {
-        let addrs: Vec<SocketAddr> = match host {
-            Host::Ipv4(ip) => vec![SocketAddr::new((*ip).into(), port)],
-            Host::Ipv6(ip) => vec![SocketAddr::new((*ip).into(), port)],
-            Host::Domain(name) => tokio::net::lookup_host((*name, port))
-                .await
-                .map_err(|_| ProbeError::Dns)?
-                .collect(),
-        };
-        if addrs.is_empty() {
-            return Err(ProbeError::Dns);
+        let stream = match host {
+            // An IP literal: nothing to resolve, one address.
+            Host::Ipv4(ip) => TcpStream::connect(SocketAddr::new((*ip).into(), port)).await,
+            Host::Ipv6(ip) => TcpStream::connect(SocketAddr::new((*ip).into(), port)).await,
+            Host::Domain(name) => {
+                let addrs: Vec<SocketAddr> = tokio::net::lookup_host((*name, port))
+                    .await
+                    .map_err(|_| ProbeError::Dns)?
+                    .collect();
+                if addrs.is_empty() {
+                    return Err(ProbeError::Dns);
+                }
+                connect_happy_eyeballs(&addrs).await
+            }
         }
-        let stream = connect_happy_eyeballs(&addrs)
-            .await
-            .map_err(|e| classify_connect(&e))?;
+        .map_err(|e| classify_connect(&e))?;
         if self.pool.is_some() {
             // Pooled connections get what reqwest gives them: no Nagle delay
             // between requests, and TCP keep-alive and a user timeout so that a
@@ -234,10 +242,12 @@ impl FastHttp {
             configure_pooled(&stream).map_err(|e| classify_connect(&e))?;
         }
         // `handshake` only sets up buffers; no I/O happens before the request.
-        self.builder
+        let (sender, conn) = self
+            .builder
             .handshake(TokioIo::new(stream))
             .await
-            .map_err(|e| classify_hyper(&e))
+            .map_err(|e| classify_hyper(&e))?;
+        Ok((sender, Box::new(conn)))
     }
 }
 
