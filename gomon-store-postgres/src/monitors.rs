@@ -1,6 +1,9 @@
 //! Monitors: create, read, list, update and delete.
 
 use gomon_core::{Error, Monitor, MonitorId, Result, UserId};
+use sqlx::Postgres;
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
 
 use crate::codec::{MONITOR_COLUMNS, MonitorRow, micros};
 use crate::{PostgresStore, error};
@@ -9,17 +12,13 @@ fn not_found(id: MonitorId) -> Error {
     Error::not_found(format!("monitor {id}"))
 }
 
-fn monitors(rows: Vec<MonitorRow>) -> Result<Vec<Monitor>> {
-    rows.into_iter().map(MonitorRow::into_monitor).collect()
-}
-
-impl PostgresStore {
-    pub(crate) async fn insert_monitor(&self, m: &Monitor) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO monitors
-                 (id, owner_id, name, url, threshold, interval_us, timeout_us, window_us, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
+/// Binds `$1`..`$8` of an INSERT or UPDATE: id, owner, name, url, threshold,
+/// interval, timeout, window (in the column order of `monitors`).
+fn bind_content<'q>(
+    query: Query<'q, Postgres, PgArguments>,
+    m: &'q Monitor,
+) -> Query<'q, Postgres, PgArguments> {
+    query
         .bind(m.id().0)
         .bind(m.owner().0)
         .bind(m.name())
@@ -28,6 +27,19 @@ impl PostgresStore {
         .bind(micros(m.interval()))
         .bind(micros(m.timeout()))
         .bind(micros(m.window()))
+}
+
+fn monitors(rows: Vec<MonitorRow>) -> Result<Vec<Monitor>> {
+    rows.into_iter().map(MonitorRow::into_monitor).collect()
+}
+
+impl PostgresStore {
+    pub(crate) async fn insert_monitor(&self, m: &Monitor) -> Result<()> {
+        bind_content(sqlx::query(
+            "INSERT INTO monitors
+                 (id, owner_id, name, url, threshold, interval_us, timeout_us, window_us, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        ), m)
         .bind(m.created_at())
         .execute(&self.pool)
         .await
@@ -104,19 +116,14 @@ impl PostgresStore {
 
     pub(crate) async fn replace_monitor(&self, m: &Monitor) -> Result<()> {
         // created_at is identity, not content: an update keeps the stored one.
-        let done = sqlx::query(
-            "UPDATE monitors SET owner_id = $2, name = $3, url = $4, threshold = $5,
+        let done = bind_content(
+            sqlx::query(
+                "UPDATE monitors SET owner_id = $2, name = $3, url = $4, threshold = $5,
                  interval_us = $6, timeout_us = $7, window_us = $8
              WHERE id = $1",
+            ),
+            m,
         )
-        .bind(m.id().0)
-        .bind(m.owner().0)
-        .bind(m.name())
-        .bind(m.url().as_str())
-        .bind(i64::from(m.threshold()))
-        .bind(micros(m.interval()))
-        .bind(micros(m.timeout()))
-        .bind(micros(m.window()))
         .execute(&self.pool)
         .await
         .map_err(error::map)?;
