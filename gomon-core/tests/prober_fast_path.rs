@@ -248,32 +248,24 @@ async fn a_pooled_connection_closed_by_the_server_is_replaced() {
 }
 
 #[tokio::test]
-async fn a_body_cut_short_fails_as_other() {
-    let addr = raw_target(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly this").await;
-    for mode in MODES {
-        let result = prober(mode, 10)
-            .probe(&monitor(format!("http://{addr}/")))
-            .await;
-        assert_eq!(
-            result.outcome,
-            ProbeOutcome::Error(ProbeError::Other),
-            "{mode:?}"
-        );
-    }
-}
-
-#[tokio::test]
-async fn a_malformed_response_fails_as_other() {
-    let addr = raw_target(b"this is not HTTP\r\n\r\n").await;
-    for mode in MODES {
-        let result = prober(mode, 10)
-            .probe(&monitor(format!("http://{addr}/")))
-            .await;
-        assert_eq!(
-            result.outcome,
-            ProbeOutcome::Error(ProbeError::Other),
-            "{mode:?}"
-        );
+async fn a_body_cut_short_or_a_malformed_response_fails_as_other() {
+    let responses: [&'static [u8]; 2] = [
+        b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly this",
+        b"this is not HTTP\r\n\r\n",
+    ];
+    for response in responses {
+        let addr = raw_target(response).await;
+        for mode in MODES {
+            let result = prober(mode, 10)
+                .probe(&monitor(format!("http://{addr}/")))
+                .await;
+            assert_eq!(
+                result.outcome,
+                ProbeOutcome::Error(ProbeError::Other),
+                "{mode:?} {:?}",
+                String::from_utf8_lossy(response)
+            );
+        }
     }
 }
 

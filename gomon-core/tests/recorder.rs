@@ -111,12 +111,7 @@ async fn a_restart_neither_loses_nor_duplicates_an_alert() {
     let down = FakeProbe::new(support::clock(), Duration::from_millis(5), |_, _| {
         ProbeOutcome::Status(503)
     });
-    let first = Gomon::builder(store.clone())
-        .clock(support::clock())
-        .probe(down)
-        .spawn(CancellationToken::new())
-        .await
-        .expect("spawn");
+    let first = support::spawn(store.clone(), down).await;
     let mut events = first.subscribe();
     let monitor = first.add(spec("api", 1)).await.expect("add");
     let Event::AlertOpened { alert: opened, .. } = next_event(&mut events).await else {
@@ -128,12 +123,7 @@ async fn a_restart_neither_loses_nor_duplicates_an_alert() {
     let recovering = FakeProbe::new(support::clock(), Duration::from_millis(5), |_, n| {
         ProbeOutcome::Status(if n < 3 { 503 } else { 200 })
     });
-    let second = Gomon::builder(store.clone())
-        .clock(support::clock())
-        .probe(recovering)
-        .spawn(CancellationToken::new())
-        .await
-        .expect("spawn");
+    let second = support::spawn(store.clone(), recovering).await;
     let mut events = second.subscribe();
     match next_event(&mut events).await {
         Event::AlertResolved { alert, .. } => assert_eq!(alert.id, opened.id),
@@ -165,12 +155,7 @@ async fn failures_stored_before_a_crash_open_their_alert_on_start() {
     let failures = [failure(2), failure(1)];
     store.record_results(&failures).await.expect("record");
 
-    let gomon = Gomon::builder(store.clone())
-        .clock(clock)
-        .probe(FakeProbe::ok(support::clock()))
-        .spawn(CancellationToken::new())
-        .await
-        .expect("spawn");
+    let gomon = support::spawn(store.clone(), FakeProbe::ok(support::clock())).await;
     sleep(Duration::from_millis(10)).await;
     let open = store.open_alerts().await.expect("open alerts");
     assert_eq!(open.len(), 1, "{open:?}");
@@ -211,12 +196,7 @@ async fn replay_uses_each_monitors_own_window() {
         .await
         .expect("resolve");
 
-    let gomon = Gomon::builder(store.clone())
-        .clock(clock)
-        .probe(FakeProbe::ok(support::clock()))
-        .spawn(CancellationToken::new())
-        .await
-        .expect("spawn");
+    let gomon = support::spawn(store.clone(), FakeProbe::ok(support::clock())).await;
     sleep(Duration::from_secs(3)).await;
     gomon.shutdown().await.expect("shutdown");
 

@@ -10,7 +10,6 @@ use gomon_core::{Gomon, MonitorSpec, Store, TimeRange};
 use gomon_store_memory::MemoryStore;
 use support::FakeProbe;
 use tokio::time::{Instant, sleep};
-use tokio_util::sync::CancellationToken;
 
 fn spec(name: &str, interval_secs: u64) -> MonitorSpec {
     MonitorSpec::new(name, format!("http://127.0.0.1:9/{name}"), 0)
@@ -20,12 +19,7 @@ fn spec(name: &str, interval_secs: u64) -> MonitorSpec {
 }
 
 async fn start(probe: Arc<FakeProbe>, store: Arc<dyn Store>) -> Gomon {
-    Gomon::builder(store)
-        .clock(support::clock())
-        .probe(probe)
-        .spawn(CancellationToken::new())
-        .await
-        .expect("spawn")
+    support::spawn(store, probe).await
 }
 
 #[tokio::test(start_paused = true)]

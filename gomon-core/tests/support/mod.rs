@@ -28,6 +28,16 @@ pub fn clock() -> Arc<dyn Clock> {
     Arc::new(TokioClock::starting_at(start()))
 }
 
+/// A running loop on `store` with a test clock and the given fake prober.
+pub async fn spawn(store: Arc<dyn gomon_core::Store>, probe: Arc<dyn Probe>) -> gomon_core::Gomon {
+    gomon_core::Gomon::builder(store)
+        .clock(clock())
+        .probe(probe)
+        .spawn(tokio_util::sync::CancellationToken::new())
+        .await
+        .expect("spawn")
+}
+
 type OutcomeFn = dyn Fn(&Monitor, usize) -> ProbeOutcome + Send + Sync;
 
 /// Answers every probe with `outcome(monitor, nth probe of that monitor)`
